@@ -23,6 +23,7 @@
 #include "sink/sink-lines.h"
 #include "source/cgroup.h"
 #include "source/docker.h"
+#include "source/ecs.h"
 #include "source/imds.h"
 #include "source/procstat.h"
 #include "state.h"
@@ -57,6 +58,7 @@ struct Manager {
         CurlGlue *glue;
         Docker *docker;
         Imds *imds;
+        Ecs *ecs;
         CgroupHost *cgroups;
         ProcStat procstat;
         JobTable *jobs;
@@ -291,7 +293,14 @@ static void restore_job(Manager *m, Job *j, const ContainerSnapshot *s) {
                                                            (1u << JOB_EVENT_OOM) | (1u << JOB_EVENT_ENDED));
 }
 
+/* Docker reports a pull only when it is done. Its start is bounded by when the ECS agent first
+ * listed the job's task (it pulls for a task it already knows), to the ECS poll interval. */
 static void match_image_pull(Manager *m, Job *j) {
+        if (m->ecs && !j->pull_started_ns) {
+                const EcsTaskInfo *t = ecs_lookup_container(m->ecs, j->container_id);
+                if (t && t->first_seen_ns && j->pull_finished_ns && t->first_seen_ns <= j->pull_finished_ns)
+                        j->pull_started_ns = t->first_seen_ns;
+        }
         if (!j->image || j->pull_finished_ns)
                 return;
         for (unsigned i = 0; i < PULLS_MAX; i++) {
@@ -301,6 +310,13 @@ static void match_image_pull(Manager *m, Job *j) {
                 if (j->created_ns && p->time_ns <= j->created_ns && j->created_ns - p->time_ns <= PULL_MATCH_WINDOW_NS)
                         j->pull_finished_ns = p->time_ns;
         }
+}
+
+static void on_ecs_change(Ecs *e, void *userdata) {
+        Manager *m = userdata;
+        for (Job *j = job_table_first(m->jobs); j; j = j->list_next)
+                if (j->pull_finished_ns && !j->pull_started_ns)
+                        match_image_pull(m, j);
 }
 
 static void on_container(Docker *d, const ContainerSnapshot *s, const ContainerEvent *ev, size_t n, void *userdata) {
@@ -467,6 +483,11 @@ static json_object *build_status(void *userdata) {
                 x = json_object_new_object();
                 imds_status(m->imds, x);
                 json_object_object_add(sources, "imds", x);
+        }
+        if (m->ecs) {
+                x = json_object_new_object();
+                ecs_status(m->ecs, x);
+                json_object_object_add(sources, "ecs", x);
         }
         json_object_object_add(o, "sources", sources);
 
@@ -675,6 +696,16 @@ int manager_new(manager_load_config_t load, void *userdata, Manager **ret) {
                         log_warning_errno(r, "Instance metadata unavailable, running without identity: %m");
         }
 
+        if (m->config.ecs_enabled) {
+                r = ecs_new(m->event, m->glue, m->config.ecs_endpoint, &m->ecs);
+                if (r >= 0) {
+                        ecs_set_poll_interval(m->ecs, m->config.ecs_poll_interval_usec);
+                        r = ecs_start(m->ecs, on_ecs_change, m);
+                }
+                if (r < 0)
+                        log_warning_errno(r, "ECS agent introspection unavailable, ignoring: %m");
+        }
+
         r = status_server_new(m->event, m->config.status_socket, build_status, m, &m->status);
         if (r < 0)
                 return log_error_errno(r, "Cannot serve status on %s: %m", m->config.status_socket);
@@ -731,6 +762,7 @@ Manager *manager_free(Manager *m) {
         status_server_free(m->status);
         docker_free(m->docker);
         imds_free(m->imds);
+        ecs_free(m->ecs);
         job_table_free(m->jobs);
         while (m->sinks) {
                 Sink *s = m->sinks;

@@ -315,6 +315,9 @@ int curl_glue_start(CurlGlue *g, const HttpRequestOptions *o, HttpRequest **ret)
         curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
         curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+        /* http_proxy and friends from the environment may be meant for AWS APIs, never for the
+         * host-local endpoints (Docker, IMDS, the ECS agent, local collectors). */
+        curl_easy_setopt(r->easy, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1,169.254.169.254,fd00:ec2::254");
         curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms ? o->connect_timeout_ms : 2000L);
         if (o->timeout_ms > 0)
                 curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
